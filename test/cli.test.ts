@@ -706,7 +706,7 @@ print(json.dumps({k: z[k].tolist() for k in ['positions', 'velocities', 'momenta
   });
   it("p = M v of given velocities past a solve's crossover N: auto's tree only where one product repays its compile", async () => {
     const context = await acquireDevice();
-    const crossover = treeCrossover(context.profile, true);
+    const crossover = treeCrossover(context.profile, 'product');
     releaseDevice(context);
     // Past the solve's crossover on either kind of device, below one product's on a CPU adapter.
     const n = kTreeCrossover.cpu;

@@ -17,7 +17,12 @@ import {
   type GpuSizeOptions,
   type MatrixStorage,
 } from '../engine/backend.ts';
-import { krylovStepFor, kTreeCrossover, kTreeProductCrossover } from '../gpu/profile.ts';
+import {
+  krylovStepFor,
+  kTreeCrossover,
+  kTreeProductCrossover,
+  kTreeSpectrumCrossover,
+} from '../gpu/profile.ts';
 import {
   chunkPairs,
   kMatvecFreeWorkgroupSize,
@@ -88,8 +93,9 @@ export const kBackendHelp = `Backend:
                             budget, past it matrix-free, and the tree from the device's
                             crossover N on (${kTreeCrossover.gpu} electrons, ${kTreeCrossover.cpu} on a CPU adapter)
                             where the built tree costs at most ${100 * kTreeWorkShare}% of the pairs (not a ball
-                            below ~45 000 on a CPU adapter, ~75 000 on a GPU); for one
-                            product (solve --velocities) from ${kTreeProductCrossover.cpu} on a CPU adapter; never
+                            below ~45 000 on a CPU adapter, ~75 000 on a GPU); on a CPU
+                            adapter for a spectrum from ${kTreeSpectrumCrossover.cpu}, for one product
+                            (solve --velocities) from ${kTreeProductCrossover.cpu}; never
                             for a --tol that refines below --tree-tol (the refined products
                             would be the tree's); on the CPU dense up to ${kCpuTreeMinUnknowns - 1} unknowns while it
                             fits, else the tree                                          [auto]

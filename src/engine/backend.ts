@@ -128,6 +128,11 @@ export function freeAllocation(system: SystemSize, basis?: number, operation?: G
   return { vectors, lanczosBasis, total: vectors + lanczosBasis };
 }
 
+/** `operation`, or GpuOperation's default: a spectrum where a basis is given, else a MINRES solve. */
+function runOperation(basis?: number, operation?: GpuOperation): GpuOperation {
+  return operation ?? (basis === undefined ? 'minres' : 'spectrum');
+}
+
 /**
  * Beside any operator: the positions, D, the vectors and staging of `operation` (GpuOperation's
  * default where undefined), and a spectrum's Lanczos basis.
@@ -135,11 +140,12 @@ export function freeAllocation(system: SystemSize, basis?: number, operation?: G
 function runAllocation(
   system: SystemSize,
   basis?: number,
-  operation: GpuOperation = basis === undefined ? 'minres' : 'spectrum',
+  operation?: GpuOperation,
 ): { vectors: number; lanczosBasis: number } {
   const size = unknowns(system);
+  const run = runOperation(basis, operation);
   return {
-    vectors: kPositionStride * system.configuration.n + kRunVectors[operation] * 16 * Math.ceil(size / 4),
+    vectors: kPositionStride * system.configuration.n + kRunVectors[run] * 16 * Math.ceil(size / 4),
     lanczosBasis:
       basis === undefined ? 0 : 4 * alignTo(size, kBasisAlignmentFloats) * lanczosHeldVectors(size, basis),
   };
@@ -464,9 +470,10 @@ export function autoStorage(
     return { storage: 'dense', reason: `M takes ${gigabytes(denseBytes)}, within ${gigabytes(budget)}` };
   }
   const { n } = system.configuration;
-  const oneProduct = operation === 'product';
-  const crossover = treeCrossover(context.profile, oneProduct);
-  const runs = oneProduct ? 'one product' : 'a solve or spectrum';
+  const operated = runOperation(basis, operation);
+  const run = operated === 'product' || operated === 'spectrum' ? operated : 'solve';
+  const crossover = treeCrossover(context.profile, run);
+  const runs = { product: 'one product', solve: 'a solve', spectrum: 'a spectrum' }[run];
   if (n < crossover) {
     return {
       storage: 'free',

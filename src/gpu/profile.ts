@@ -83,6 +83,19 @@ export const kTreeCrossover = { cpu: 30000, gpu: 15000 } as const;
 export const kTreeProductCrossover = { cpu: 100_000, gpu: kTreeCrossover.gpu } as const;
 
 /**
+ * kTreeCrossover of a spectrum, whose Lanczos runs about a hundred products (101 on the README's
+ * sphere of 2·10⁴): on a CPU adapter they repay the compile from about 1.5·10⁴ (a sphere of 15 000,
+ * 1.8 s a product matrix-free against 0.83 s by the tree with a 35 s compile, on a host three times
+ * slower than the README's: ~186 s against ~119 s; at 10⁴, 230 ms against 188 ms on the README's
+ * host, the compile would not be repaid). A ball's tree there costs most pairs, and its walk refuses
+ * it (kTreeWorkShare).
+ */
+export const kTreeSpectrumCrossover = { cpu: 15_000, gpu: kTreeCrossover.gpu } as const;
+
+/** The runs whose products repay the tree's compile from a crossover N of their own. */
+export type TreeRun = 'product' | 'solve' | 'spectrum';
+
+/**
  * The fast multipole product's leaves (src/kernels/tree.ts; tree-build.ts's TreeOptions): the most
  * electrons a leaf holds, one workgroup of targets, and the price of an M2L in direct pairs a term
  * of its contraction, below which two well-separated nodes are summed directly instead.
@@ -173,9 +186,13 @@ export function deviceProfile(
   };
 }
 
-/** kTreeCrossover of the profile's device kind, kTreeProductCrossover's for a run of `oneProduct`. */
-export function treeCrossover(profile: Pick<DeviceProfile, 'runsOnCpu'>, oneProduct = false): number {
-  const crossover = oneProduct ? kTreeProductCrossover : kTreeCrossover;
+/** The crossover N of `run` (kTreeCrossover for a solve) on the profile's device kind. */
+export function treeCrossover(profile: Pick<DeviceProfile, 'runsOnCpu'>, run: TreeRun = 'solve'): number {
+  const crossover = {
+    product: kTreeProductCrossover,
+    solve: kTreeCrossover,
+    spectrum: kTreeSpectrumCrossover,
+  }[run];
   return profile.runsOnCpu ? crossover.cpu : crossover.gpu;
 }
 
