@@ -163,6 +163,8 @@ describe('the float64 check', () => {
       order: 11,
       theta: 0.4,
       leaves: 8,
+      leafSize: 128,
+      translationCost: 367,
       directPairs: 1,
       translations: 1,
       workShare: 0.1,

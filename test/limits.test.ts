@@ -127,6 +127,8 @@ describe('what the dense storage allocates, against what the device holds', () =
       order: 6,
       theta: 0.4,
       leaves: 256,
+      leafSize: 128,
+      translationCost: 367,
       directPairs: 0,
       translations: 0,
       workShare: 0,

@@ -130,6 +130,20 @@ test('spectrum: the tree refined against the float64 tree, lambda_max within the
   expect(check.targets.eigenvalues).toBe(1e-5);
 });
 
+test("solve refined with the tree: the float64 products are the GPU tree's own lists, here M's", () => {
+  // The ball's tree sums every pair directly (no two of its leaves are far enough apart): refined
+  // against that same tree in float64, the solve meets --tol against M itself, at any --tree-tol,
+  // which here would let a tree of its own leaves (the CPU's 64) take M2L 1e-3 off.
+  const args = ['solve', ...ball, '--velocity', 'random', '--epsilon', '1e-3', '--tree-tol', '1e-3'];
+  const json = cli(...args, '--tol', '1e-10');
+  expect((json.tree as TreeJson).translations).toBe(0);
+  expect(json.refinement_steps).toBeGreaterThan(0);
+  expect(json.true_residual_product).toBe('float64_tree');
+  const check = json.check as Check & { residual: number; sampled_electrons: number };
+  expect(check.sampled_electrons).toBe(256);
+  expect(check.residual).toBeLessThan(1e-9);
+});
+
 test('--verbose names the tree, its memory and its lists', () => {
   const args = ['solve', ...ball, '--velocity', 'rigid', '--epsilon', '1e-3', '--no-check', '--verbose'];
   const run = harness.cli(...args);

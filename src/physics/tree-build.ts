@@ -79,6 +79,8 @@ export interface TreeGeometry {
   readonly tolerance: number;
   readonly theta: number;
   readonly tables: ExpansionTables;
+  /** Most electrons in a leaf, as asked (TreeOptions.leafSize). */
+  readonly leafSize: number;
   /** Leaves are nodes firstLeaf .. nodeCount - 1, all at this depth. */
   readonly depth: number;
   readonly nodeCount: number;
@@ -365,6 +367,7 @@ export function buildTreeGeometry(
     tolerance,
     theta,
     tables,
+    leafSize,
     ...geometryOfTree,
     electron,
     positions,
@@ -580,6 +583,9 @@ export interface TreeDetails {
   readonly order: number;
   readonly theta: number;
   readonly leaves: number;
+  /** Most electrons a leaf, and one M2L's price in direct pairs, as the tree was built with them. */
+  readonly leafSize: number;
+  readonly translationCost: number;
   /** Electron pairs summed directly and M2L translations in one product. */
   readonly directPairs: number;
   readonly translations: number;
@@ -603,6 +609,14 @@ export interface TreeDetails {
   readonly gpuBytes?: number;
 }
 
+/**
+ * What builds a tree as another was built (buildTree's options): its tolerance, and where given its
+ * leaves and M2L price, which make the same lists of the same positions. A refined GPU tree's float64
+ * products are its own tree's so (src/run/refine.ts float64Product).
+ */
+export type TreeBuild = Pick<TreeDetails, 'tolerance'> &
+  Partial<Pick<TreeDetails, 'leafSize' | 'translationCost'>>;
+
 /** The TreeDetails of a built tree; a GPU backend adds its farField and gpuBytes. */
 export function treeDetails(tree: TreeGeometry): TreeDetails {
   return {
@@ -610,6 +624,8 @@ export function treeDetails(tree: TreeGeometry): TreeDetails {
     order: tree.tables.order,
     theta: tree.theta,
     leaves: tree.nodeCount - tree.firstLeaf,
+    leafSize: tree.leafSize,
+    translationCost: tree.translationCost,
     directPairs: tree.counts.directPairs,
     translations: tree.counts.translations,
     workShare: treeWorkShare(tree),

@@ -13,6 +13,7 @@
 import type { WorkerPool } from '../parallel/pool.ts';
 import type { LondonBody } from '../physics/london.ts';
 import { massDiagonal, momentaFrom, type DarwinSystem, type ProductPart } from '../physics/models.ts';
+import type { TreeBuild } from '../physics/tree-build.ts';
 import type { SpectrumResult } from '../solvers/spectrum.ts';
 import type { SolveResult, SolverName } from '../solvers/types.ts';
 import { cpuBackend, type MassMatrixBackend } from './backend.ts';
@@ -40,8 +41,8 @@ interface RequestBase {
 export type ReferenceRequest =
   /** eps T v of the dense float64 M (MassMatrixBackend.interaction). */
   | (RequestBase & { kind: 'interaction'; velocities: Float64Array })
-  /** y = M v or eps T v (`part`) by float64Product: the pair loop, or the float64 tree at `treeTolerance`. */
-  | (RequestBase & { kind: 'product'; treeTolerance: number | null; part: ProductPart; v: Float64Array })
+  /** y = M v or eps T v (`part`) by float64Product: the pair loop, or the float64 tree `tree` builds. */
+  | (RequestBase & { kind: 'product'; tree: TreeBuild | null; part: ProductPart; v: Float64Array })
   /** The sampled check's electrons and weights (pacedCheckSample: a k-d tree, seconds at 10^6). */
   | (RequestBase & { kind: 'sample' })
   /** The sampled check's float64 rows of M x, or of eps T x (`part`), at `electrons` (pacedSampledMassRows). */
@@ -240,8 +241,11 @@ export class FloatReference {
   products(): Float64Products {
     return (system, tree, part = 'momenta') => {
       const key = `product ${this.#productsMade++}`;
-      const treeTolerance = tree?.tolerance ?? null;
-      return (v) => this.#product({ key, system, treeTolerance, part, v });
+      // Its build alone: a GPU tree's details hold more than a worker's message should carry.
+      const build: TreeBuild | null = tree
+        ? { tolerance: tree.tolerance, leafSize: tree.leafSize, translationCost: tree.translationCost }
+        : null;
+      return (v) => this.#product({ key, system, tree: build, part, v });
     };
   }
 
@@ -449,14 +453,14 @@ export function referenceAnswerer(
   const productFor = async (
     key: string,
     system: DarwinSystem,
-    treeTolerance: number | null,
+    build: TreeBuild | null,
     part: ProductPart,
   ) => {
     if (heldProduct?.key !== key) {
       // The product owns its pool (its threads, and the tree's shared arrays), as a backend does.
       heldProduct?.pool?.dispose();
       heldProduct = null;
-      const tree = treeTolerance === null ? undefined : { tolerance: treeTolerance };
+      const tree = build ?? undefined;
       const threads = await runningPool(pool);
       try {
         heldProduct = { key, apply: float64Product(system, threads, tree, part), pool: threads };
@@ -472,7 +476,7 @@ export function referenceAnswerer(
     const report = onProgress && throttled(onProgress, now);
     const paced: PacingHooks = { progress: report && ((text) => report({ step: 'sampled', text })) };
     if (request.kind === 'product') {
-      const held = await productFor(request.key, request.system, request.treeTolerance, request.part);
+      const held = await productFor(request.key, request.system, request.tree, request.part);
       const product = held.apply(request.v);
       return { id: request.id, ok: true, kind: 'product', product, threads: held.pool?.threads ?? 1 };
     }

@@ -26,7 +26,7 @@ import {
   type SolveResult,
   type SolverName,
 } from '../solvers/types.ts';
-import { allocatedArrays, buildTree, sharedArrays } from '../physics/tree-build.ts';
+import { allocatedArrays, buildTree, sharedArrays, type TreeBuild } from '../physics/tree-build.ts';
 import { treeMassMatrix, type MassMatrixBackend } from './backend.ts';
 import { droppedByStop } from './chunks.ts';
 
@@ -91,16 +91,12 @@ export type Float64Product = ((v: Float64Array) => Float64Array | Promise<Float6
 };
 
 /**
- * Makes a system's float64 product for a refined run, of its float64 tree at `tree.tolerance`
+ * Makes a system's float64 product for a refined run, of its float64 tree as `tree` builds it
  * where the backend's M is the tree (float64Product's choice), giving `part` of p = M v (M v where
  * undefined): the CLI's on its --threads pool (float64Products), the page's in its reference worker
  * (FloatReference.products).
  */
-export type Float64Products = (
-  system: DarwinSystem,
-  tree?: { readonly tolerance: number },
-  part?: ProductPart,
-) => Float64Product;
+export type Float64Products = (system: DarwinSystem, tree?: TreeBuild, part?: ProductPart) => Float64Product;
 
 /** float64Product on the threads of `pool` (the caller's thread alone without), each made when asked. */
 export function float64Products(pool?: () => WorkerPool): Float64Products {
@@ -114,12 +110,12 @@ export function float64Products(pool?: () => WorkerPool): Float64Products {
  * `pool`: its rows on the pool's threads (parallelMassMatrixFree: the same product bit for bit,
  * faster from kMatrixFreeMinimumThreads threads).
  *
- * Where the backend's M is the tree (`tree`: its tolerance), the float64 tree at that tolerance
- * instead (treeMassMatrix, the CPU backend's --matrix tree; its passes on the pool's threads): the
- * pair loop is O(N^2) at the sizes the tree serves, and the GPU's float32 tree, within the tolerance
- * of it too, solves its correction equation as well as M's own product would. The refined answer
- * is then the float64 tree's, as `--device cpu --matrix tree` gives it: within the tree's tolerance
- * of M's, to the rtol asked.
+ * Where the backend's M is the tree (`tree`: how it was built), the same tree in float64 instead
+ * (treeMassMatrix, as the CPU backend's --matrix tree sums; its passes on the pool's threads): the
+ * pair loop is O(N^2) at the sizes the tree serves. Built with the GPU tree's leaves and M2L price,
+ * it has the GPU tree's lists, which the float32 tree's product then approximates to float32's
+ * rounding: the refined answer is that tree's M's, within the tree's tolerance of M's, to the rtol
+ * asked, and the tree the run reports made it (where it takes no M2L, M's own).
  *
  * On `pool` the product shares its arrays (the pair loop's positions and vectors, or the tree's) with
  * the pool's threads until its release().
@@ -127,12 +123,13 @@ export function float64Products(pool?: () => WorkerPool): Float64Products {
 export function float64Product(
   system: DarwinSystem,
   pool?: WorkerPool,
-  tree?: { readonly tolerance: number },
+  tree?: TreeBuild,
   part: ProductPart = 'momenta',
 ): ReleasableProduct<Float64Array> {
   const interaction = part === 'interaction';
   if (tree) {
-    const built = buildTree(system, { tolerance: tree.tolerance }, pool && sharedArrays(pool));
+    const { tolerance, leafSize, translationCost } = tree;
+    const built = buildTree(system, { tolerance, leafSize, translationCost }, pool && sharedArrays(pool));
     const matrix = treeMassMatrix(built, pool);
     const product = (v: Float64Array) => {
       const y = new Float64Array(v.length);
