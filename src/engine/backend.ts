@@ -477,7 +477,7 @@ export function autoStorage(
   if (n < crossover) {
     return {
       storage: 'free',
-      reason: `M past the dense budget; ${n} electrons, below the tree's crossover for ${runs} here (${crossover})`,
+      reason: `the dense M does not fit; ${n} electrons, below the tree's crossover for ${runs} here (${crossover})`,
     };
   }
   if (refinedTolerance !== undefined && refinedTolerance < treeTolerance) {
@@ -695,7 +695,7 @@ export async function gpuBackend(
             if (requested !== 'auto' || !(error instanceof InputError) || error.field !== 'matrix')
               throw error;
             matrix = 'free';
-            auto = `its tree, built, was refused: ${error.message}`;
+            auto = `its tree was refused as it was built: ${error.message}`;
             // Its absolute positions, which the tree's test above did not look at.
             checkFloat32System(system, 'free');
             return GpuMatrixFreeMassMatrix.create(context, system, options.free);
