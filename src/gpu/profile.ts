@@ -86,8 +86,8 @@ export const kTreeProductCrossover = { cpu: 100_000, gpu: kTreeCrossover.gpu } a
  * kTreeCrossover of a spectrum, whose Lanczos runs about a hundred products (101 on the README's
  * sphere of 2·10⁴): on a CPU adapter they repay the compile from about 1.5·10⁴ (a sphere of 15 000,
  * 1.8 s a product matrix-free against 0.83 s by the tree with a 35 s compile, on a host three times
- * slower than the README's: ~186 s against ~119 s; at 10⁴, 230 ms against 188 ms on the README's
- * host, the compile would not be repaid). A ball's tree there costs most pairs, and its walk refuses
+ * slower than the README's: ~186 s against ~119 s for 101 products; at 10⁴, 230 ms against 188 ms
+ * on the README's host, the compile would not be repaid). A ball's tree there costs most pairs, and its walk refuses
  * it (kTreeWorkShare).
  */
 export const kTreeSpectrumCrossover = { cpu: 15_000, gpu: kTreeCrossover.gpu } as const;
