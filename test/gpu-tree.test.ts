@@ -695,9 +695,9 @@ gpu.test("'auto' on a ball at the crossover N goes matrix-free once its tree is 
     expect(backend.matrix).toBe('free');
     expect(backend.tree).toBeUndefined();
     // What the CLI says after its line of what auto planned.
-    expect(backend.auto).toBe(
-      `its tree was refused as it was built: the tree of ${crossover} electrons would cost more than 50% of the ` +
-        "matrix-free product's pairs; use --matrix free",
+    expect(backend.treeRefusal).toBe(
+      `the tree of ${crossover} electrons would cost more than 50% of the matrix-free product's pairs; ` +
+        'use --matrix free',
     );
   } finally {
     backend.dispose();

@@ -437,8 +437,11 @@ export async function openBackend(
     progress.log(`setting up M on the GPU (${deviceName(gpu.device)}): ${size} unknowns, matrix ${matrix}`);
     const built = await gpuBackend(gpu.context, system, { ...sized, onChunk: chunkProgress(progress) });
     const backend = disposedIfThrows(built, (opened) => {
-      if (planned && opened.matrix !== planned.storage)
-        progress.log(`matrix auto: ${kStorageWords[opened.matrix]} (${opened.auto})`);
+      if (opened.treeRefusal !== undefined)
+        progress.log(
+          `matrix auto: ${kStorageWords[opened.matrix]} (its tree was refused as it was built: ` +
+            `${opened.treeRefusal})`,
+        );
       if (progress.verbose)
         for (const line of gpuBackendDetails(gpu.context, opened, choice.lanczosBasis, choice.operation))
           progress.detail(line);

@@ -447,7 +447,7 @@ export interface AutoStorage {
  * would be the float64 tree's (src/run/refine.ts), M's only to --tree-tol, where the matrix-free
  * product refines against M's own. Up front, from N alone: gpuBackend goes matrix-free yet where the
  * built tree does not pay (its walk refuses a tree costing past kTreeWorkShare of the pairs,
- * TreeOptions.maxWorkShare: a ball below ~7.5e4), which GpuBackend.auto then says.
+ * TreeOptions.maxWorkShare: a ball below ~7.5e4), which GpuBackend.treeRefusal then says.
  */
 export function autoStorage(
   context: GpuContext,
@@ -614,8 +614,11 @@ export interface GpuSpectrumResult extends SpectrumResult {
 export interface GpuBackend extends MassMatrixBackend {
   readonly name: 'gpu';
   readonly matrix: MatrixStorage;
-  /** Where 'auto' was asked, why it took `matrix` (autoStorage, or the refusal of its built tree). */
-  readonly auto?: string;
+  /**
+   * Where 'auto' took the tree (autoStorage) and the tree was refused as it was built, the refusal:
+   * M is then matrix-free.
+   */
+  readonly treeRefusal?: string;
   readonly checkEvery: number;
   velocities(momenta: Float64Array, solver: SolverName, options?: GpuSolveOptions): Promise<GpuSolveResult>;
   spectrum(options?: GpuLanczosOptions): Promise<GpuSpectrumResult>;
@@ -670,7 +673,7 @@ export async function gpuBackend(
   // app, studies).
   let matrix = checkGpuBackendFits(context, system, options);
   const requested = options.matrix ?? 'auto';
-  let auto = requested === 'auto' ? autoStorage(context, system, options).reason : undefined;
+  let treeRefusal: string | undefined;
   const tolerance = options.treeTolerance ?? kDefaultTreeTolerance;
   const operator: GpuMassOperator =
     matrix === 'dense'
@@ -695,7 +698,7 @@ export async function gpuBackend(
             if (requested !== 'auto' || !(error instanceof InputError) || error.field !== 'matrix')
               throw error;
             matrix = 'free';
-            auto = `its tree was refused as it was built: ${error.message}`;
+            treeRefusal = error.message;
             // Its absolute positions, which the tree's test above did not look at.
             checkFloat32System(system, 'free');
             return GpuMatrixFreeMassMatrix.create(context, system, options.free);
@@ -727,7 +730,7 @@ export async function gpuBackend(
       return current;
     },
     matrix,
-    ...(auto !== undefined && { auto }),
+    ...(treeRefusal !== undefined && { treeRefusal }),
     ...(operator instanceof GpuTreeMassMatrix && {
       tree: { ...treeDetails(operator.tree), farField: operator.farField, gpuBytes: operator.bytes },
     }),
